@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GoldenThreadConfig(AppConfig):
+    name = "golden_thread"
+    verbose_name = "Golden thread"
