@@ -21,7 +21,7 @@ def is_spp(user) -> bool:
 
 @rules.predicate
 def owns_kpi(user, kpi) -> bool:
-    """The KPI's owner or one of its delegates; reads `kpi.delegates`, so prefetch it for lists."""
+    """Check that the user owns the KPI or is a delegate. Reads `kpi.delegates`, so prefetch it for lists."""
     if kpi is None or not user.is_authenticated:
         return False
     if kpi.owner_id == user.pk:

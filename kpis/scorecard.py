@@ -45,7 +45,7 @@ class KpiRow:
 
 
 def reporting_period(kpi: Kpi, period: Period) -> Period:
-    """The latest period at or before `period` in which `kpi` falls due."""
+    """Return the latest period at or before `period` in which `kpi` falls due."""
     if kpi.frequency == Kpi.Frequency.QUARTERLY:
         return period if period.is_quarter_end else period.quarter.previous().end_period
     if kpi.frequency == Kpi.Frequency.ANNUAL:
@@ -54,7 +54,7 @@ def reporting_period(kpi: Kpi, period: Period) -> Period:
 
 
 def previous_due_period(kpi: Kpi, period: Period) -> Period:
-    """The due period before `period` for `kpi`: a month, a quarter or a year earlier."""
+    """Return the due period before `period` for `kpi`: a month, a quarter or a year earlier."""
     if kpi.frequency == Kpi.Frequency.QUARTERLY:
         return period.quarter.previous().end_period
     if kpi.frequency == Kpi.Frequency.ANNUAL:
@@ -63,7 +63,7 @@ def previous_due_period(kpi: Kpi, period: Period) -> Period:
 
 
 def due_periods(kpi: Kpi, period: Period, count: int) -> list[Period]:
-    """The last `count` due periods up to and including `period`, oldest first."""
+    """Return the last `count` due periods up to and including `period`, oldest first."""
     periods = [period]
     while len(periods) < count:
         periods.append(previous_due_period(kpi, periods[-1]))
@@ -95,7 +95,7 @@ class Scorecard:
         return self.values.get((kpi.pk, period.index))
 
     def actual(self, kpi: Kpi, period: Period) -> Decimal | None:
-        """The KPI's position at `period`, summing numerators and denominators for a cumulative rate KPI."""
+        """Return the KPI's position at `period`, summing numerators and denominators for a cumulative rate KPI."""
         if kpi.is_rate and kpi.is_cumulative:
             months = Period.range(FinancialYear(period.year).periods()[0], period)
             pairs = []
@@ -163,7 +163,7 @@ class Scorecard:
 
 
 def rating_counts(rows) -> dict[rag.Rating, int]:
-    """How many rows have each rating, with every rating present (zero where none)."""
+    """Count the rows with each rating, with every rating present (zero where none)."""
     counts = {rating: 0 for rating in rag.Rating}
     for row in rows:
         counts[row.rating] += 1

@@ -1,0 +1,179 @@
+"""Workflows of the monthly returns: save, submit, sign off, return, lock and unlock.
+
+Each is one transaction. Permission, lock and version checks happen here, so
+the browser, Excel import and scripts all obey the same rules.
+"""
+
+import logging
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from pmf.periods import Period
+
+from .models import KpiValue, PeriodLock, PeriodLockedError
+from .returns import ReturnData, rating_for, require_narrative
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "EditConflictError",
+    "PeriodLockedError",
+    "ReturnInvalidError",
+    "lock_period",
+    "return_for_changes",
+    "save_return",
+    "sign_off_returns",
+    "unlock_value",
+]
+
+
+class EditConflictError(Exception):
+    """Someone else saved the return after this user opened it."""
+
+    def __init__(self, current: KpiValue):
+        self.current = current
+        editor = current.updated_by
+        who = (editor.get_full_name() or editor.username) if editor else "Someone"
+        super().__init__(
+            f"{who} saved this return while you were editing it. Their figure is shown below; "
+            "check it, then save again if yours should replace it."
+        )
+
+
+class ReturnInvalidError(Exception):
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(errors.values()))
+
+
+def _require(user, permission: str, obj=None) -> None:
+    if not user.has_perm(permission, obj):
+        raise PermissionDenied(f"You do not have permission to {permission.split('.')[1].replace('_', ' ')}.")
+
+
+def _locked_copy(record: KpiValue) -> KpiValue:
+    """Re-read the record under a row lock, so concurrent workflow steps wait for each other."""
+    return KpiValue.objects.select_for_update(of=("self",)).select_related("kpi").get(pk=record.pk)
+
+
+def save_return(
+    *, kpi, period: Period, user, data: ReturnData, expected_version: int, submit: bool = False
+) -> KpiValue:
+    """Save a draft or submit a return, refusing a stale version, a locked period or invalid input.
+
+    `expected_version` is the version the user's form was opened at: 0 when
+    no value existed yet.
+    """
+    _require(user, "kpis.edit_return", kpi)
+    with transaction.atomic():
+        record = (
+            KpiValue.objects.select_for_update(of=("self",))
+            .select_related("updated_by")
+            .filter(kpi=kpi, financial_year=period.year, period=period.number)
+            .first()
+        )
+        current_version = record.version if record else 0
+        if current_version != expected_version:
+            raise EditConflictError(record)
+        if record is None:
+            record = KpiValue(kpi=kpi, financial_year=period.year, period=period.number, version=0)
+        if not record.is_editable:
+            raise PeriodLockedError(period)
+        if record.status == KpiValue.Status.SIGNED_OFF and not record.is_unlocked:
+            raise ReturnInvalidError(
+                {"value": "This return has been signed off. Ask your service manager to return it for changes."}
+            )
+
+        require_narrative(data, rating_for(kpi, period, data.value), submitting=submit)
+        if data.errors:
+            raise ReturnInvalidError(data.errors)
+
+        for name in ("value", "numerator", "denominator", "commentary", "cause", "recovery", "support_needed"):
+            setattr(record, name, getattr(data, name))
+        record.status = KpiValue.Status.SUBMITTED if submit else KpiValue.Status.DRAFT
+        record.version = current_version + 1
+        record.updated_by = user
+        record._history_user = user
+        record._change_reason = "Submitted" if submit else "Saved as draft"
+        record.save()
+
+    logger.info("Return %s for KPI %s %s by user %s", record.status, kpi.pk, period.code, user.pk)
+    return record
+
+
+def sign_off_returns(*, records, user) -> int:
+    """Sign off the submitted returns among `records` and return how many were signed off."""
+    signed = 0
+    with transaction.atomic():
+        for listed in records:
+            record = _locked_copy(listed)
+            _require(user, "kpis.sign_off_return", record.kpi)
+            if record.status != KpiValue.Status.SUBMITTED:
+                continue
+            record.status = KpiValue.Status.SIGNED_OFF
+            record.is_unlocked = False
+            record.returned_comment = ""
+            record.version += 1
+            record.updated_by = user
+            record._history_user = user
+            record._change_reason = "Signed off"
+            record.save()
+            signed += 1
+    logger.info("User %s signed off %s returns", user.pk, signed)
+    return signed
+
+
+def return_for_changes(*, record: KpiValue, user, comment: str) -> KpiValue:
+    """Send a submitted or signed-off return back to its officer with a comment they will see."""
+    _require(user, "kpis.sign_off_return", record.kpi)
+    if not comment.strip():
+        raise ReturnInvalidError({"comment": "Comment is required: tell the officer what to change."})
+    with transaction.atomic():
+        record = _locked_copy(record)
+        record.status = KpiValue.Status.RETURNED
+        record.returned_comment = comment.strip()
+        record.version += 1
+        record.updated_by = user
+        record._history_user = user
+        record._change_reason = f"Returned for changes: {comment.strip()}"
+        record.save()
+    logger.info("User %s returned KPI value %s for changes", user.pk, record.pk)
+    return record
+
+
+def lock_period(*, period: Period, user) -> PeriodLock:
+    """Lock a reported period: its values then change only through a recorded unlock."""
+    _require(user, "kpis.lock_period")
+    with transaction.atomic():
+        lock, _ = PeriodLock.objects.select_for_update(of=("self",)).get_or_create(
+            financial_year=period.year, period=period.number, defaults={"changed_by": user}
+        )
+        lock.is_locked = True
+        lock.changed_by = user
+        lock._history_user = user
+        lock._change_reason = "Period locked"
+        lock.save()
+        KpiValue.objects.for_period(period).filter(is_unlocked=True).update(is_unlocked=False)
+    logger.info("User %s locked period %s", user.pk, period.code)
+    return lock
+
+
+def unlock_value(*, record: KpiValue, user, reason: str) -> KpiValue:
+    """Let one value in a locked period change again; the reason is kept in its history."""
+    _require(user, "kpis.unlock_value")
+    if not reason.strip():
+        raise ReturnInvalidError({"reason": "Reason is required: say why the locked value must change."})
+    with transaction.atomic():
+        record = _locked_copy(record)
+        record.is_unlocked = True
+        record.unlock_reason = reason.strip()
+        if record.status == KpiValue.Status.SIGNED_OFF:
+            record.status = KpiValue.Status.RETURNED
+        record.version += 1
+        record.updated_by = user
+        record._history_user = user
+        record._change_reason = f"Unlocked: {reason.strip()}"
+        # The lock check compares protected fields only, so this save passes.
+        record.save()
+    logger.info("User %s unlocked KPI value %s", user.pk, record.pk)
+    return record
