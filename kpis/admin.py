@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from pmf.periods import FinancialYear, Period
 
-from .models import LOCKED_FIELDS, Kpi, KpiValue, PeriodLock, ReturnDeadline, Target, TargetProfile
+from .models import LOCKED_FIELDS, Kpi, KpiValue, PeriodLock, ReminderSent, ReturnDeadline, Target, TargetProfile
 
 
 class TargetInline(admin.TabularInline):
@@ -158,3 +158,16 @@ class ReturnDeadlineAdmin(SimpleHistoryAdmin):
     @admin.display(description="Period", ordering="financial_year")
     def period_label(self, deadline):
         return Period(deadline.financial_year, deadline.period).long_label
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    list_display = ["kpi", "period_label", "stage", "recipient", "sent_on"]
+    list_filter = ["stage", "financial_year", "sent_on"]
+    list_select_related = ["kpi", "recipient"]
+    search_fields = ["kpi__reference", "kpi__name", "recipient__username"]
+    autocomplete_fields = ["kpi", "recipient"]
+
+    @admin.display(description="Period", ordering="financial_year")
+    def period_label(self, reminder):
+        return Period(reminder.financial_year, reminder.period).long_label

@@ -387,3 +387,31 @@ class ReturnDeadline(models.Model):
 
     def __str__(self):
         return f"{Period(self.financial_year, self.period).long_label}: due {self.due_on:%d %B %Y}"
+
+
+class ReminderSent(models.Model):
+    """A reminder sent for one return at one stage, so each return gets one per stage."""
+
+    class Stage(models.TextChoices):
+        DUE_SOON = "due_soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+
+    kpi = models.ForeignKey("kpis.Kpi", on_delete=models.CASCADE, related_name="reminders_sent")
+    financial_year = models.PositiveSmallIntegerField()
+    period = models.PositiveSmallIntegerField()
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_on = models.DateField()
+
+    class Meta:
+        ordering = ["-sent_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "financial_year", "period", "stage"], name="reminder_sent_unique_stage"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kpi_id} {Period(self.financial_year, self.period).label} {self.get_stage_display()}"

@@ -30,8 +30,13 @@ __all__ = [
 class EditConflictError(Exception):
     """Someone else saved the return after this user opened it."""
 
-    def __init__(self, current: KpiValue):
+    def __init__(self, current: KpiValue | None):
         self.current = current
+        if current is None:
+            super().__init__(
+                "This return was removed while you were editing it. Open My returns again and re-enter it."
+            )
+            return
         editor = current.updated_by
         who = (editor.get_full_name() or editor.username) if editor else "Someone"
         super().__init__(

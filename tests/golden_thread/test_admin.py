@@ -8,13 +8,13 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from golden_thread.models import Directorate, GovernanceBody, ItemKind, Profile, Service, Team, ThreadItem
-from kpis.models import Kpi, KpiValue, PeriodLock, ReturnDeadline, Target, TargetProfile
+from kpis.models import Kpi, KpiValue, PeriodLock, ReminderSent, ReturnDeadline, Target, TargetProfile
 
 User = get_user_model()
 
 ADMIN_MODELS = [
     Directorate, Service, Team, GovernanceBody, Profile, ThreadItem, Kpi, Target, TargetProfile, KpiValue,
-    PeriodLock, ReturnDeadline, User,
+    PeriodLock, ReturnDeadline, ReminderSent, User,
 ]
 
 
@@ -46,10 +46,14 @@ def records(superuser):
     value = KpiValue.objects.create(kpi=kpi, financial_year=2014, period=6, value=Decimal("58.1"))
     lock = PeriodLock.objects.create(financial_year=2014, period=3)
     deadline = ReturnDeadline.objects.create(financial_year=2014, period=6, due_on=date(2014, 10, 10))
+    reminder = ReminderSent.objects.create(
+        kpi=kpi, financial_year=2014, period=6, stage=ReminderSent.Stage.OVERDUE, recipient=officer,
+        sent_on=date(2014, 10, 13),
+    )
     return {
         Directorate: directorate, Service: service, Team: team, GovernanceBody: body, Profile: profile,
         ThreadItem: commitment, Kpi: kpi, Target: target, TargetProfile: point, KpiValue: value,
-        PeriodLock: lock, ReturnDeadline: deadline, User: officer,
+        PeriodLock: lock, ReturnDeadline: deadline, ReminderSent: reminder, User: officer,
     }
 
 
