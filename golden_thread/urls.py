@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "golden_thread"
+
+urlpatterns = [
+    path("", views.tree, name="tree"),
+    path("<int:pk>/", views.item_detail, name="item"),
+]
