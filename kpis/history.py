@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 
 from pmf import rag
 from pmf.periods import Period
-from reporting.charts import Band, TrendPoint, amber_band, kpi_trend_figure
+from pmf.rag import amber_band
+from reporting.charts import Band, TrendPoint, kpi_trend_figure
 
 from .models import Kpi, KpiValue, Target
 from .scorecard import Scorecard

@@ -37,5 +37,6 @@ def kpi_detail(request, reference: str):
         "contributes_to": item.contributes_to.all() if item else [],
         "history": list(reversed(history)),
         "chart": figure_html(trend_figure(kpi, history)) if history else "",
+        "can_view_changes": request.user.has_perm("kpis.view_return", kpi),
     }
     return render(request, "kpis/detail.html", context)

@@ -185,6 +185,37 @@ def _rate_range(
     return Rating.AMBER if within_band else Rating.RED
 
 
+def amber_band(
+    polarity: Polarity | str,
+    *,
+    target: Decimal | None = None,
+    lower: Decimal | None = None,
+    upper: Decimal | None = None,
+    tolerance: Decimal = DEFAULT_TOLERANCE,
+) -> list[tuple[Decimal, Decimal]]:
+    """Return the (low, high) edges of the values that `rate` rates Amber.
+
+    Higher is better, target 85, tolerance 0.05: [(80.75, 85)], where 85
+    itself is Green. Lower is better, target 20: [(20, 21)]. A range has a
+    band on each side. Monitor only, or a missing target, has no band.
+    Tests check every edge against `rate`.
+    """
+    polarity = Polarity(polarity)
+    tolerance = to_decimal(tolerance)
+    if polarity is Polarity.MONITOR:
+        return []
+    if polarity is Polarity.RANGE:
+        if lower is None or upper is None:
+            return []
+        return [(lower - abs(lower) * tolerance, lower), (upper, upper + abs(upper) * tolerance)]
+    if target is None:
+        return []
+    width = abs(target) * tolerance
+    if polarity is Polarity.HIGHER:
+        return [(target - width, target)]
+    return [(target, target + width)]
+
+
 def aggregate_rate(
     pairs: Iterable[tuple[NumberInput, NumberInput]], *, multiplier: NumberInput = Decimal(100)
 ) -> Decimal | None:

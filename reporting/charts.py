@@ -21,39 +21,6 @@ AMBER_FILL = "rgba(255, 191, 71, 0.35)"
 Band = tuple[Decimal, Decimal]
 
 
-def amber_band(
-    polarity: rag.Polarity | str,
-    *,
-    target: Decimal | None = None,
-    lower: Decimal | None = None,
-    upper: Decimal | None = None,
-    tolerance: Decimal = rag.DEFAULT_TOLERANCE,
-) -> list[Band]:
-    """Return the (low, high) edges of the values that `rag.rate` rates Amber.
-
-    Higher is better, target 85, tolerance 0.05: [(80.75, 85)], where 85
-    itself is Green. Lower is better, target 20: [(20, 21)]. A range has a
-    band on each side. Monitor only, or a missing target, has no band.
-    Tests check every edge against `rag.rate`.
-    """
-    # NOTE: the band arithmetic belongs in pmf.rag; move it there as
-    # rag.amber_band and call it from here once the engine offers it.
-    polarity = rag.Polarity(polarity)
-    tolerance = rag.to_decimal(tolerance)
-    if polarity is rag.Polarity.MONITOR:
-        return []
-    if polarity is rag.Polarity.RANGE:
-        if lower is None or upper is None:
-            return []
-        return [(lower - abs(lower) * tolerance, lower), (upper, upper + abs(upper) * tolerance)]
-    if target is None:
-        return []
-    width = abs(target) * tolerance
-    if polarity is rag.Polarity.HIGHER:
-        return [(target - width, target)]
-    return [(target, target + width)]
-
-
 class TrendPoint(NamedTuple):
     """One period of a KPI chart: its label, actual, target line(s) and Amber band(s)."""
 

@@ -226,3 +226,12 @@ def test_kpi_pages_reject_post(client_for, officer, make_kpi, name):
     url = reverse(f"kpis:{name}", args=[make_kpi("CS01").reference] if name == "detail" else [])
 
     assert client_for(officer).post(url).status_code == 405
+
+
+def test_kpi_page_links_value_changes_for_owner(client_for, officer, outsider, make_kpi, make_value):
+    kpi = make_kpi("CH01", owner=officer)
+    record = make_value(kpi, "2014-09", "90")
+    link = reverse("returns:history", args=[record.pk])
+
+    assert link in client_for(officer).get(reverse("kpis:detail", args=["CH01"])).content.decode()
+    assert link not in client_for(outsider).get(reverse("kpis:detail", args=["CH01"])).content.decode()

@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 
 from pmf import rag
-from reporting.charts import TrendPoint, amber_band, figure_html, kpi_trend_figure, sparkline_svg
+from pmf.rag import amber_band
+from reporting.charts import TrendPoint, figure_html, kpi_trend_figure, sparkline_svg
 
 STEP = Decimal("0.000001")
 GREEN, AMBER, RED = rag.Rating.GREEN, rag.Rating.AMBER, rag.Rating.RED
