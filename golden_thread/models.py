@@ -183,15 +183,15 @@ class ThreadItemQuerySet(models.QuerySet):
         return self.filter(kind=ItemKind.COMMITMENT)
 
     def orphans(self):
-        """Items other than the Corporate Plan that have no parent."""
+        """Select items other than the Corporate Plan that have no parent."""
         return self.filter(parent__isnull=True).exclude(kind=ItemKind.CORPORATE_PLAN)
 
     def ancestors_of(self, item):
-        """The chain above `item`, from the top down, in one query."""
+        """Select the chain above `item`, from the top down, in one query."""
         return self.filter(pk__in=item.ancestor_ids()).order_by("depth")
 
     def descendants_of(self, item):
-        """Everything beneath `item`, in one query."""
+        """Select everything beneath `item`, in one query."""
         return self.filter(path__startswith=item.path).exclude(pk=item.pk)
 
 
@@ -284,7 +284,7 @@ class ThreadItem(models.Model):
         return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
 
     def rating(self, today: date | None = None) -> rag.Rating:
-        """The action's rating, with the forced Red rules applied; Not rated for other items."""
+        """Rate the action with the forced Red rules applied. Items that are not actions are Not rated."""
         if not self.is_action:
             return rag.Rating.NOT_RATED
         return rag.rate_action(

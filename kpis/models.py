@@ -146,7 +146,7 @@ class Kpi(models.Model):
         return rag.format_value(value, self.decimal_places, unit=self.unit_for_display)
 
     def is_due(self, period: Period) -> bool:
-        """Whether a value falls due in `period`: every month, each quarter end, or the year end."""
+        """Return whether a value falls due in `period`: every month, each quarter end, or the year end."""
         if self.frequency == self.Frequency.QUARTERLY:
             return period.is_quarter_end
         if self.frequency == self.Frequency.ANNUAL:
@@ -210,7 +210,7 @@ class Target(models.Model):
         return f"{self.kpi.reference} {FinancialYear(self.financial_year).label} from P{self.effective_from}"
 
     def profiled_value(self, period_number: int) -> Decimal | None:
-        """The trajectory value for the period where the target is profiled, otherwise the annual value.
+        """Return the trajectory value for the period where the target is profiled, otherwise the annual value.
 
         Reads `self.profile`, which is one query unless prefetched.
         """
