@@ -1,0 +1,140 @@
+"""Scorecard: which value and which target version rate each KPI for a period."""
+
+from decimal import Decimal
+
+from kpis.models import Kpi, TargetProfile
+from kpis.scorecard import Scorecard, rating_counts, reporting_period
+from pmf import rag
+from pmf.periods import Period
+
+SEPTEMBER = Period.parse("2014-09")
+
+
+def row_for(kpi, period=SEPTEMBER):
+    return Scorecard([kpi], period).row(kpi)
+
+
+def test_boundary_values_rated(make_kpi, make_target, make_value):
+    amber = make_kpi(decimal_places=2)
+    red = make_kpi(decimal_places=2)
+    for kpi, value in ((amber, "80.75"), (red, "80.74")):
+        make_target(kpi, "85")
+        make_value(kpi, SEPTEMBER, value)
+
+    assert row_for(amber).rating == rag.Rating.AMBER
+    assert row_for(red).rating == rag.Rating.RED
+
+
+def test_missing_value_is_no_data(make_kpi, make_target, make_value):
+    kpi = make_kpi()
+    make_target(kpi, "85")
+    make_value(kpi, SEPTEMBER, None)
+    row = row_for(kpi)
+    assert row.rating == rag.Rating.NO_DATA
+    assert row.actual is None
+
+
+def test_later_target_version_keeps_earlier_rating(make_kpi, make_target, make_value):
+    kpi = make_kpi()
+    make_target(kpi, "85", effective_from=1)
+    make_target(kpi, "95", effective_from=7, reason="Re-baselined from October")
+    make_value(kpi, SEPTEMBER, "86")
+    make_value(kpi, "2014-10", "86")
+
+    assert row_for(kpi, SEPTEMBER).rating == rag.Rating.GREEN
+    assert row_for(kpi, SEPTEMBER).target_value == Decimal("85")
+    assert row_for(kpi, Period.parse("2014-10")).rating == rag.Rating.RED
+
+
+def test_profiled_target_for_cumulative(make_kpi, make_target, make_value):
+    kpi = make_kpi(accumulation=Kpi.Accumulation.CUMULATIVE, unit=Kpi.Unit.NUMBER)
+    target = make_target(kpi, "1200")
+    TargetProfile.objects.create(target=target, period=6, value=Decimal("600"))
+    make_value(kpi, SEPTEMBER, "590")
+
+    row = row_for(kpi)
+    assert row.target_value == Decimal("600")
+    assert row.rating == rag.Rating.AMBER
+
+
+def test_quarterly_kpi_uses_last_quarter_end(make_kpi, make_target, make_value):
+    kpi = make_kpi(frequency=Kpi.Frequency.QUARTERLY)
+    make_target(kpi, "85")
+    make_value(kpi, "2014-06", "90")
+
+    august = Period.parse("2014-08")
+    assert reporting_period(kpi, august) == Period.parse("2014-06")
+    assert row_for(kpi, august).rating == rag.Rating.GREEN
+
+
+def test_quarterly_kpi_previous_crosses_year_end(make_kpi, make_target, make_value):
+    kpi = make_kpi(frequency=Kpi.Frequency.QUARTERLY)
+    make_target(kpi, "85", year=2014)
+    make_value(kpi, "2014-03", "90")  # Q4 2013/14
+    make_value(kpi, "2014-06", "88")  # Q1 2014/15
+
+    row = row_for(kpi, Period.parse("2014-06"))
+    assert row.direction_previous == rag.Direction.WORSENING
+
+
+def test_cumulative_rate_sums_parts(make_kpi, make_target, make_value):
+    kpi = make_kpi(
+        accumulation=Kpi.Accumulation.CUMULATIVE,
+        numerator_label="Answered",
+        denominator_label="Received",
+        decimal_places=2,
+    )
+    make_target(kpi, "90")
+    make_value(kpi, "2014-04", "50", numerator=Decimal(1), denominator=Decimal(2))
+    make_value(kpi, "2014-05", "99", numerator=Decimal(99), denominator=Decimal(100))
+
+    row = row_for(kpi, Period.parse("2014-05"))
+    # 100 of 102 calls, not the average of 50% and 99%.
+    assert row.actual == Decimal(100) / Decimal(102) * 100
+    assert row.rating == rag.Rating.GREEN
+
+
+def test_lower_is_better_direction(make_kpi, make_target, make_value):
+    kpi = make_kpi(polarity="lower", unit=Kpi.Unit.DAYS)
+    make_target(kpi, "20")
+    make_value(kpi, "2014-08", "22")
+    make_value(kpi, SEPTEMBER, "21")
+    make_value(kpi, "2013-09", "19")
+
+    row = row_for(kpi)
+    assert row.rating == rag.Rating.AMBER
+    assert row.direction_previous == rag.Direction.IMPROVING
+    assert row.direction_last_year == rag.Direction.WORSENING
+
+
+def test_monitor_only_not_rated(make_kpi, make_value):
+    kpi = make_kpi(polarity="monitor")
+    make_value(kpi, SEPTEMBER, "12")
+    assert row_for(kpi).rating == rag.Rating.NOT_RATED
+
+
+def test_rating_counts_include_zeroes(make_kpi, make_target, make_value):
+    kpi = make_kpi()
+    make_target(kpi, "85")
+    make_value(kpi, SEPTEMBER, "90")
+    counts = rating_counts(Scorecard([kpi], SEPTEMBER).rows())
+    assert counts[rag.Rating.GREEN] == 1
+    assert counts[rag.Rating.RED] == 0
+    assert set(counts) == set(rag.Rating)
+
+
+def test_scorecard_queries_constant(make_kpi, make_target, make_value, django_assert_num_queries):
+    def build(count):
+        kpis = []
+        for _ in range(count):
+            kpi = make_kpi()
+            make_target(kpi, "85")
+            make_value(kpi, SEPTEMBER, "86")
+            kpis.append(kpi)
+        return kpis
+
+    small, large = build(3), build(30)
+    with django_assert_num_queries(3):
+        Scorecard(small, SEPTEMBER).rows()
+    with django_assert_num_queries(3):
+        Scorecard(small + large, SEPTEMBER).rows()
