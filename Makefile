@@ -27,5 +27,13 @@ check: $(STAMP)
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# A large synthetic council in its own SQLite file, then page timings.
+BENCHMARK_DB := DATABASE_URL=sqlite:///$(CURDIR)/benchmark.sqlite3
+benchmark: $(STAMP)
+	rm -f benchmark.sqlite3*
+	$(BENCHMARK_DB) $(BIN)/python manage.py migrate --no-input
+	$(BENCHMARK_DB) $(BIN)/python manage.py build_synthetic_council --kpis 2000 --years 10
+	$(BENCHMARK_DB) $(BIN)/python manage.py benchmark --repeat 20
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 benchmark.sqlite3* staticfiles test-results
