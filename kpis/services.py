@@ -10,7 +10,7 @@ from django.db import transaction
 
 from pmf.periods import Period
 
-from .models import KpiValue, PeriodLock, PeriodLockedError
+from .models import Kpi, KpiValue, PeriodLock, PeriodLockedError
 from .returns import ReturnData, rating_for, require_narrative
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,9 @@ def save_return(
     """
     _require(user, "kpis.edit_return", kpi)
     with transaction.atomic():
+        # Locking the KPI row makes concurrent first saves queue too: the
+        # value row they would lock does not exist yet.
+        Kpi.objects.select_for_update().filter(pk=kpi.pk).exists()
         record = (
             KpiValue.objects.select_for_update(of=("self",))
             .select_related("updated_by")

@@ -6,6 +6,7 @@ refuses to start without DJANGO_SECRET_KEY.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -109,6 +110,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too: an in-memory database shares one cache between
+    # connections and fails with "table is locked" instead of waiting.
+    # One file per process, so two test runs never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"pmf-test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
