@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("kpis/", include("kpis.urls")),
     path("returns/", include("kpis.returns_urls")),
+    path("exports/", include("reporting.export_urls")),
     path("golden-thread/", include("golden_thread.urls")),
     path("escalations/", include("escalation.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
