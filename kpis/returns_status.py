@@ -131,11 +131,12 @@ class MyReturns:
 
 def kpis_for_returns():
     """Active KPIs with what a returns list reads: owner, delegates, directorate and service."""
-    return (
-        Kpi.objects.active()
-        .select_related("owner", "directorate", "service")
-        .prefetch_related("delegates")
-    )
+    return kpis_for_completeness().prefetch_related("delegates")
+
+
+def kpis_for_completeness():
+    """Active KPIs with what the completeness report reads: owner, directorate and service, not delegates."""
+    return Kpi.objects.active().select_related("owner", "directorate", "service")
 
 
 def returns_of(user):
@@ -146,7 +147,7 @@ def returns_of(user):
 def kpi_returns(kpis, period: Period, *, today: date) -> list[KpiReturn]:
     """Every KPI's return for `period`, overdue first, in a fixed number of queries."""
     kpis = list(kpis)
-    scorecard = Scorecard(kpis, period, history_years=0)
+    scorecard = Scorecard(kpis, period, history_years=0, with_trend=False, rows_only=True)
     deadline = deadline_for(period)
     is_locked = PeriodLock.objects.is_locked(period)
     rows = []
@@ -248,7 +249,7 @@ class Completeness:
 
 def completeness(period: Period, *, today: date) -> Completeness:
     """Counts of due returns by status per directorate and service, and the overdue list."""
-    returns = kpi_returns(kpis_for_returns(), period, today=today)
+    returns = kpi_returns(kpis_for_completeness(), period, today=today)
     due = [row for row in returns if row.is_due]
     groups: dict[tuple[str, str], Counter] = {}
     for row in due:

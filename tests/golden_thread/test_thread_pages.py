@@ -7,11 +7,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from golden_thread.models import ItemKind, ThreadItem
-from golden_thread.services import build_subtree, build_tree
+from golden_thread.services import build_subtree, build_tree, count_beneath
 from pmf import rag
 from pmf.periods import Period
 
 TREE_URL = reverse("golden_thread:tree")
+HTMX = {"HX-Request": "true"}
 SEPTEMBER = Period(2014, 6)
 
 
@@ -43,7 +44,7 @@ def item_url(item) -> str:
 
 def count_queries(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(url, {"period": SEPTEMBER.code}).status_code == 200
+        assert client.get(url, {"period": SEPTEMBER.code}, headers=HTMX).status_code == 200
     return len(queries)
 
 
@@ -98,13 +99,48 @@ def test_tree_lists_orphans_and_unplaced_kpis(thread):
     assert [row.kpi for row in tree.orphan_kpis] == [thread.unplaced]
 
 
-def test_tree_page_shows_node_details(client_for, officer, thread):
+def children_url(item) -> str:
+    return reverse("golden_thread:item-children", args=[item.pk])
+
+
+def branch(client, item, period=SEPTEMBER) -> str:
+    """The children of `item` as the tree loads them over htmx when its branch opens."""
+    response = client.get(children_url(item), {"period": period.code}, headers=HTMX)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_tree_page_shows_upper_layers_with_counts(client_for, officer, thread):
     html = client_for(officer).get(TREE_URL, {"period": SEPTEMBER.code}).content.decode()
 
     assert node_of(html, "Unlocking prosperity for all") == (
         "Commitment C1 Unlocking prosperity for all",
         "Beneath it: Green 1 Amber 1 Red 1 No data 2",
     )
+    # The deliverable is collapsed, but counts everything beneath it.
+    assert node_of(html, "Deliver the local transport plan") == (
+        "Priority deliverable PD1 Deliver the local transport plan No data",
+        "Beneath it: Green 1 Amber 1 Red 1",
+    )
+    assert node_of(html, "Thriving town centres") == ("Outcome O1 Thriving town centres", "")
+    for deeper in ("Resurface priority roads", "Town centre regeneration", "Roads in good repair"):
+        assert deeper not in html
+
+
+def test_collapsed_node_loads_children_or_links_to_item(client_for, officer, thread):
+    html = client_for(officer).get(TREE_URL, {"period": SEPTEMBER.code}).content.decode()
+
+    details = re.search(r'<details[^>]*hx-get="([^"]+)"[^>]*>(.*?)</details>', html, re.S)
+    assert details[1] == f"{children_url(thread.deliverable)}?period={SEPTEMBER.code}"
+    # Without JavaScript, opening the branch offers the item page, which shows everything beneath.
+    assert f'href="{item_url(thread.deliverable)}?period={SEPTEMBER.code}"' in details[2]
+
+
+def test_branch_shows_children_with_counts(client_for, officer, thread):
+    client = client_for(officer)
+    html = branch(client, thread.deliverable)
+
+    assert "<html" not in html
     assert node_of(html, "Resurface priority roads") == (
         "Key action KA1 Resurface priority roads Red",
         "Beneath it: Amber 1",
@@ -113,8 +149,53 @@ def test_tree_page_shows_node_details(client_for, officer, thread):
         "Programme Town centre regeneration Illustrative",
         "Beneath it: Green 1",
     )
-    assert node_of(html, "Roads in good repair") == ("KPI CS01 Roads in good repair Amber 80.8% against 85.0%", "")
-    assert node_of(html, "Thriving town centres") == ("Outcome O1 Thriving town centres", "")
+    assert "Market hall reopens" not in html
+    assert node_of(branch(client, thread.key_action), "Roads in good repair") == (
+        "KPI CS01 Roads in good repair Amber 80.8% against 85.0%",
+        "",
+    )
+
+
+def test_branch_without_htmx_redirects_to_item_page(client_for, officer, thread):
+    response = client_for(officer).get(children_url(thread.deliverable), {"period": SEPTEMBER.code})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{item_url(thread.deliverable)}?period={SEPTEMBER.code}"
+
+
+def test_shallow_tree_counts_match_whole_tree(thread):
+    def by_item(nodes, found):
+        for node in nodes:
+            found[node.item] = node
+            by_item(node.children, found)
+        return found
+
+    whole = by_item(build_tree(SEPTEMBER).roots, {})
+    shallow_tree = build_tree(SEPTEMBER, open_depth=2)
+    shallow = by_item(shallow_tree.roots, {})
+
+    assert set(shallow) == {item for item in whole if item.depth <= 2}
+    for item, node in shallow.items():
+        assert (node.counts, node.rating) == (whole[item].counts, whole[item].rating)
+    assert shallow[thread.deliverable].is_collapsed and not shallow[thread.deliverable].children
+    assert not shallow[thread.commitment].is_collapsed
+    assert [node.item for node in shallow_tree.orphans] == [thread.orphan]
+    assert not shallow_tree.orphans[0].is_collapsed  # nothing sits beneath it
+
+
+def test_count_beneath_counts_actions_above_and_kpis_on_their_item():
+    R = rag.Rating
+    items = [("/1/", None), ("/1/2/", R.RED), ("/1/2/3/", R.GREEN), ("/1/4/", None)]
+    kpis = [("/1/2/", R.AMBER), ("/1/4/", R.AMBER)]
+
+    counts = count_beneath(items, kpis)
+
+    assert {pk: {r: n for r, n in c.items() if n} for pk, c in counts.items()} == {
+        1: {R.RED: 1, R.GREEN: 1, R.AMBER: 2},
+        2: {R.GREEN: 1, R.AMBER: 1},
+        4: {R.AMBER: 1},
+    }
+    assert 3 not in counts  # nothing beneath the leaf
 
 
 def test_tree_page_lists_orphans_apart(client_for, officer, thread):
@@ -130,14 +211,14 @@ def test_tree_toggles_contain_no_links(client_for, officer, thread):
 
     summaries = re.findall(r"<summary>(.*?)</summary>", html, re.S)
 
-    assert len(summaries) == html.count("<details") >= 4
+    assert len(summaries) == html.count("<details") >= 3
     # A link inside a summary would be a control inside a control.
     assert not any("<a " in summary for summary in summaries)
     assert '<ul class="thread-tree">' in html
 
 
 def test_tree_rates_actions_at_period_end(client_for, officer, thread):
-    august = client_for(officer).get(TREE_URL, {"period": "2014-08"}).content.decode()
+    august = branch(client_for(officer), thread.deliverable, Period.parse("2014-08"))
 
     # On 31 August the end date has not yet passed, so the owner's Green stands.
     assert "Resurface priority roads Green" in label_of(august, "Resurface priority roads")
@@ -182,13 +263,17 @@ def grow(thread, branches, make_item, make_kpi, make_target, make_value):
         make_value(kpi, SEPTEMBER, "49")
 
 
-@pytest.mark.parametrize("page", ["tree", "item"])
+def page_url(page: str, thread) -> str:
+    return {"tree": TREE_URL, "item": item_url(thread.commitment), "branch": children_url(thread.commitment)}[page]
+
+
+@pytest.mark.parametrize("page", ["tree", "item", "branch"])
 def test_thread_queries_constant(
     client_for, officer, make_thread, make_item, make_kpi, make_target, make_value, page
 ):
     thread = make_thread()
     client = client_for(officer)
-    url = TREE_URL if page == "tree" else item_url(thread.commitment)
+    url = page_url(page, thread)
     grow(thread, 3, make_item, make_kpi, make_target, make_value)
     small = count_queries(client, url)
 
@@ -199,18 +284,24 @@ def test_thread_queries_constant(
     assert large == small
 
 
-@pytest.mark.parametrize("name", ["tree", "item"])
-def test_thread_pages_need_sign_in(anonymous, make_thread, name):
-    url = TREE_URL if name == "tree" else item_url(make_thread().plan)
+@pytest.mark.parametrize("page", ["tree", "item", "branch"])
+def test_thread_pages_need_sign_in(anonymous, make_thread, page):
+    url = page_url(page, make_thread())
 
-    response = anonymous.get(url)
+    response = anonymous.get(url, headers=HTMX)
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("name", ["tree", "item"])
-def test_thread_pages_reject_post(client_for, officer, make_thread, name):
-    url = TREE_URL if name == "tree" else item_url(make_thread().plan)
+@pytest.mark.parametrize("page", ["tree", "item", "branch"])
+def test_thread_pages_reject_post(client_for, officer, make_thread, page):
+    url = page_url(page, make_thread())
 
-    assert client_for(officer).post(url).status_code == 405
+    assert client_for(officer).post(url, headers=HTMX).status_code == 405
+
+
+def test_branch_of_unknown_item_not_found(client_for, officer, db):
+    response = client_for(officer).get(reverse("golden_thread:item-children", args=[999999]), headers=HTMX)
+
+    assert response.status_code == 404

@@ -138,3 +138,98 @@ def test_scorecard_queries_constant(make_kpi, make_target, make_value, django_as
         Scorecard(small, SEPTEMBER).rows()
     with django_assert_num_queries(3):
         Scorecard(small + large, SEPTEMBER).rows()
+
+
+def mixed_kpis(make_kpi, make_target, make_value):
+    """KPIs of every shape the scorecard treats differently, with two years of values.
+
+    A monthly snapshot re-baselined from October, a quarterly one, an annual
+    one, a cumulative rate (its position sums every month so far) and a
+    cumulative count with a profiled target.
+    """
+    monthly = make_kpi()
+    quarterly = make_kpi(frequency=Kpi.Frequency.QUARTERLY)
+    annual = make_kpi(frequency=Kpi.Frequency.ANNUAL, polarity="lower")
+    rate = make_kpi(accumulation=Kpi.Accumulation.CUMULATIVE, numerator_label="Answered",
+                    denominator_label="Received")
+    profiled = make_kpi(accumulation=Kpi.Accumulation.CUMULATIVE, unit=Kpi.Unit.NUMBER)
+    for year in (2013, 2014):
+        for kpi in (monthly, quarterly, annual, rate):
+            make_target(kpi, "85", year=year)
+        target = make_target(profiled, "1200", year=year)
+        TargetProfile.objects.create(target=target, period=6, value=Decimal("600"))
+    make_target(monthly, "95", year=2014, effective_from=7)
+
+    for period in Period.range(Period.parse("2013-04"), Period.parse("2014-12")):
+        step = Decimal(period.index % 7)
+        make_value(monthly, period, 80 + step)
+        make_value(rate, period, None, numerator=40 + step, denominator=50)
+        make_value(profiled, period, 100 * period.number - step)
+        if period.is_quarter_end:
+            make_value(quarterly, period, 84 + step)
+        if period.number == 12:
+            make_value(annual, period, 90 - step)
+    return [monthly, quarterly, annual, rate, profiled]
+
+
+def shown(row, *, trend=True):
+    """What a page shows of a row, with the record and target by identity."""
+    facts = (row.period, row.record and row.record.pk, row.actual, row.target and row.target.pk,
+             row.target_value, row.rating)
+    return facts + ((row.direction_previous, row.direction_last_year, row.trend) if trend else ())
+
+
+def test_rows_only_matches_whole_window(make_kpi, make_target, make_value):
+    kpis = mixed_kpis(make_kpi, make_target, make_value)
+
+    for code in ("2014-05", "2014-06", "2014-09", "2014-10", "2014-12"):
+        period = Period.parse(code)
+        whole = Scorecard(kpis, period).rows()
+        lean = Scorecard(kpis, period, rows_only=True).rows()
+        assert [shown(row) for row in lean] == [shown(row) for row in whole], code
+        assert any(row.trend[0][1] is not None for row in lean)
+
+
+def test_rows_without_trend_keep_rating_and_compare_nothing(make_kpi, make_target, make_value):
+    kpis = mixed_kpis(make_kpi, make_target, make_value)
+    period = Period.parse("2014-10")
+
+    whole = Scorecard(kpis, period).rows()
+    lean = Scorecard(kpis, period, with_trend=False, rows_only=True).rows()
+
+    assert [shown(row, trend=False) for row in lean] == [shown(row, trend=False) for row in whole]
+    assert {row.direction_previous for row in lean} == {rag.Direction.NOT_COMPARABLE}
+    assert {row.direction_last_year for row in lean} == {rag.Direction.NOT_COMPARABLE}
+    assert all(row.trend == [] for row in lean)
+
+
+def test_rows_only_keeps_records_of_reporting_and_chosen_periods(make_kpi, make_target, make_value):
+    kpi = make_kpi(frequency=Kpi.Frequency.QUARTERLY)
+    make_target(kpi, "85")
+    june = make_value(kpi, "2014-06", "90", commentary="Ahead of plan")
+    make_value(kpi, "2014-03", "80")
+    august = Period.parse("2014-08")
+
+    scorecard = Scorecard([kpi], august, rows_only=True)
+
+    assert scorecard.row(kpi).record == june
+    assert scorecard.row(kpi).record.commentary == "Ahead of plan"
+    # The previous quarter only feeds the direction, so it is not kept as a record.
+    assert scorecard.record(kpi, Period.parse("2014-03")) is None
+    assert scorecard.row(kpi).direction_previous == rag.Direction.IMPROVING
+
+
+def test_rating_matches_row(make_kpi, make_target, make_value):
+    kpis = mixed_kpis(make_kpi, make_target, make_value)
+    scorecard = Scorecard(kpis, Period.parse("2014-09"), with_trend=False, rows_only=True)
+
+    assert [scorecard.rating(kpi) for kpi in kpis] == [row.rating for row in scorecard.rows()]
+
+
+def test_rows_only_queries_constant(make_kpi, make_target, make_value, django_assert_num_queries):
+    small = mixed_kpis(make_kpi, make_target, make_value)
+    large = small + mixed_kpis(make_kpi, make_target, make_value) + mixed_kpis(make_kpi, make_target, make_value)
+
+    for kpis in (small, large):
+        with django_assert_num_queries(3):
+            Scorecard(kpis, SEPTEMBER, rows_only=True).rows()
