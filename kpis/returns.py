@@ -4,6 +4,7 @@ Every message names the field it is about and what to do, so the
 same message can show beside a form field or against a spreadsheet cell.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -101,16 +102,28 @@ def apply_rate_parts(kpi: Kpi, data: ReturnData) -> None:
 
 
 def rating_for(kpi: Kpi, period: Period, value: Decimal | None) -> rag.Rating:
-    """Rate a candidate value against the target in force for the period (one query)."""
+    """Rate a candidate value against the target in force for the period (two queries)."""
+    target = Target.objects.in_force(kpi.pk, period)
+    profile = {point.period: point.value for point in target.profile.all()} if target else None
+    return rate_candidate(kpi, period, value, target, profile)
+
+
+def rate_candidate(
+    kpi: Kpi, period: Period, value: Decimal | None, target: Target | None, profile: Mapping[int, Decimal] | None
+) -> rag.Rating:
+    """Rate a value typed for `period` against `target`, the version in force, and its profile.
+
+    A monitor-only KPI is Not rated; with no target in force a value is Not
+    rated and a missing one is No data.
+    """
     if kpi.polarity == rag.Polarity.MONITOR:
         return rag.Rating.NOT_RATED
-    target = Target.objects.in_force(kpi.pk, period)
     if target is None:
         return rag.Rating.NO_DATA if value is None else rag.Rating.NOT_RATED
     return rag.rate(
         value,
         polarity=kpi.polarity,
-        target=target.profiled_value(period.number),
+        target=rag.profiled_target(target.value, profile, period.number),
         lower=target.lower,
         upper=target.upper,
         tolerance=target.tolerance,

@@ -165,6 +165,13 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "performance@localhost")
 
+# Excel uploads: files over PMF_IMPORT_MAX_BYTES, or that unpack to more than
+# PMF_IMPORT_MAX_UNPACKED_BYTES, are rejected before they are parsed. An
+# upload waits for confirmation in PMF_IMPORT_DIR.
+PMF_IMPORT_MAX_BYTES = int(os.environ.get("PMF_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+PMF_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("PMF_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024))
+PMF_IMPORT_DIR = Path(os.environ.get("PMF_IMPORT_DIR", Path(tempfile.gettempdir()) / "pmf-imports"))
+
 # Production hardening; `manage.py check --deploy` is clean with DJANGO_DEBUG off.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

@@ -9,6 +9,7 @@ admin.site.index_title = "Keep the organisation, golden thread and KPIs"
 urlpatterns = [
     path("", include("reporting.urls")),
     path("kpis/", include("kpis.urls")),
+    path("returns/excel/", include("kpis.import_urls")),
     path("returns/", include("kpis.returns_urls")),
     path("exports/", include("reporting.export_urls")),
     path("golden-thread/", include("golden_thread.urls")),

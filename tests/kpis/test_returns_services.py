@@ -5,15 +5,19 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kpis.models import KpiValue, PeriodLock, PeriodLockedError
 from kpis.returns import parse_return
 from kpis.services import (
     EditConflictError,
+    ReturnEntry,
     ReturnInvalidError,
     lock_period,
     return_for_changes,
     save_return,
+    save_returns,
     sign_off_returns,
     unlock_value,
 )
@@ -226,3 +230,78 @@ def test_rate_kpi_value_from_parts(make_kpi, officer, highways):
     assert record.value == Decimal("50")
     data = parsed(kpi, numerator="3")
     assert "denominator" in data.errors
+
+
+def entries_for(kpis, value="90", **raw):
+    return [
+        ReturnEntry(kpi, SEPTEMBER, parsed(kpi, value=value, **raw), expected_version=0) for kpi in kpis
+    ]
+
+
+@pytest.fixture
+def many_kpis(make_kpi, make_target, officer, highways):
+    def build(count):
+        kpis = []
+        for _ in range(count):
+            kpi = make_kpi(owner=officer, service=highways, decimal_places=2)
+            make_target(kpi, "85")
+            kpis.append(kpi)
+        return kpis
+
+    return build
+
+
+def test_bulk_save_keeps_history(many_kpis, officer, make_value):
+    kpis = many_kpis(3)
+    make_value(kpis[0], SEPTEMBER, "70", version=2)
+    entries = entries_for(kpis)
+    entries[0].expected_version = 2
+
+    assert save_returns(entries=entries, user=officer) == 3
+
+    records = KpiValue.objects.order_by("kpi_id")
+    assert [record.value for record in records] == [Decimal("90")] * 3
+    assert [record.version for record in records] == [3, 1, 1]
+    history = KpiValue.history.filter(history_user=officer, history_change_reason="Saved as draft")
+    assert history.count() == 3
+
+
+def test_bulk_save_all_or_nothing(many_kpis, officer, make_value):
+    kpis = many_kpis(3)
+    make_value(kpis[2], SEPTEMBER, "70", version=1)
+
+    with pytest.raises(EditConflictError):
+        save_returns(entries=entries_for(kpis), user=officer)
+    assert KpiValue.objects.count() == 1
+
+
+def test_bulk_save_needs_amber_narrative(many_kpis, officer):
+    with pytest.raises(ReturnInvalidError) as raised:
+        save_returns(entries=entries_for(many_kpis(2), value="80.75"), user=officer)
+    assert "cause" in raised.value.errors
+    assert not KpiValue.objects.exists()
+
+
+def test_bulk_save_rejects_locked_period(many_kpis, officer, spp):
+    kpis = many_kpis(2)
+    lock_period(period=SEPTEMBER, user=spp)
+    with pytest.raises(PeriodLockedError):
+        save_returns(entries=entries_for(kpis), user=officer)
+    assert not KpiValue.objects.exists()
+
+
+def test_bulk_save_checks_permission(many_kpis, outsider):
+    with pytest.raises(PermissionDenied):
+        save_returns(entries=entries_for(many_kpis(2)), user=outsider)
+    assert not KpiValue.objects.exists()
+
+
+def test_bulk_save_queries_constant(many_kpis, officer):
+    # Both sizes fit one insert batch: SQLite splits larger inserts by its parameter limit.
+    counts = []
+    for size in (3, 30):
+        entries = entries_for(many_kpis(size))
+        with CaptureQueriesContext(connection) as queries:
+            save_returns(entries=entries, user=officer)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

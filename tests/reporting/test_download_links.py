@@ -30,3 +30,8 @@ def test_returns_pages_link_workbooks(client_for, officer, spp):
     assert f'{reverse("exports:my-returns")}?period=2014-09' in mine
     completeness = client_for(spp).get(reverse("returns:completeness"), {"period": "2014-09"}).content.decode()
     assert f'{reverse("exports:completeness")}?period=2014-09' in completeness
+
+
+def test_my_returns_links_excel_upload(client_for, officer):
+    html = client_for(officer).get(reverse("returns:mine"), {"period": "2014-09"}).content.decode()
+    assert f'{reverse("excel-returns:upload")}?period=2014-09' in html
