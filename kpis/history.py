@@ -11,11 +11,11 @@ from pmf.rag import amber_band
 from reporting.charts import Band, TrendPoint, kpi_trend_figure
 
 from .models import Kpi, KpiValue, Target
-from .scorecard import Scorecard
+from .scorecard import RatedDisplay, Scorecard
 
 
 @dataclass
-class HistoryRow:
+class HistoryRow(RatedDisplay):
     kpi: Kpi
     period: Period
     record: KpiValue | None
@@ -23,18 +23,6 @@ class HistoryRow:
     target: Target | None
     target_value: Decimal | None
     rating: rag.Rating
-
-    @property
-    def actual_display(self) -> str:
-        return self.kpi.format(self.actual)
-
-    @property
-    def target_display(self) -> str:
-        if self.target is None:
-            return ""
-        if self.kpi.polarity == rag.Polarity.RANGE:
-            return f"{self.kpi.format(self.target.lower)} to {self.kpi.format(self.target.upper)}"
-        return self.kpi.format(self.target_value)
 
     @property
     def bands(self) -> list[Band]:

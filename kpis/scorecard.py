@@ -31,18 +31,8 @@ _T_PK, _T_KPI, _T_YEAR, _T_FROM, _T_VALUE, _T_LOWER, _T_UPPER, _T_TOLERANCE = (
 )
 
 
-@dataclass
-class KpiRow:
-    kpi: Kpi
-    period: Period
-    record: KpiValue | None
-    actual: Decimal | None
-    target: Target | None
-    target_value: Decimal | None
-    rating: rag.Rating
-    direction_previous: rag.Direction
-    direction_last_year: rag.Direction
-    trend: list[tuple[Period, Decimal | None]] = field(default_factory=list)
+class RatedDisplay:
+    """The value and target of a rated row as the KPI shows them. Needs `kpi`, `actual`, `target`, `target_value`."""
 
     @property
     def actual_display(self) -> str:
@@ -55,6 +45,20 @@ class KpiRow:
         if self.kpi.polarity == rag.Polarity.RANGE:
             return f"{self.kpi.format(self.target.lower)} to {self.kpi.format(self.target.upper)}"
         return self.kpi.format(self.target_value)
+
+
+@dataclass
+class KpiRow(RatedDisplay):
+    kpi: Kpi
+    period: Period
+    record: KpiValue | None
+    actual: Decimal | None
+    target: Target | None
+    target_value: Decimal | None
+    rating: rag.Rating
+    direction_previous: rag.Direction
+    direction_last_year: rag.Direction
+    trend: list[tuple[Period, Decimal | None]] = field(default_factory=list)
 
 
 class Reading(NamedTuple):
