@@ -161,7 +161,7 @@ def _assemble(
         if parent_id in open_ids and parent_id in nodes:
             nodes[parent_id].children.append(node)
 
-    scorecard = Scorecard(kpis, period, with_trend=False, rows_only=True)
+    scorecard = Scorecard(kpis, period, with_trend=False, rows_only=True, reported_only=True)
     unplaced = []
     for kpi in kpis:
         item_id = kpi.thread_item_id

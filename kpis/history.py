@@ -11,7 +11,7 @@ from pmf.rag import amber_band
 from reporting.charts import Band, TrendPoint, kpi_trend_figure
 
 from .models import Kpi, KpiValue, Target
-from .scorecard import RatedDisplay, Scorecard
+from .scorecard import REPORTED_STATUSES, RatedDisplay, Scorecard
 
 
 @dataclass
@@ -43,12 +43,16 @@ def kpi_history(kpi: Kpi) -> list[HistoryRow]:
     One query finds the span, then the scorecard loads values and targets in
     its own fixed number of queries.
     """
-    stored = list(kpi.values.order_by("financial_year", "period").values_list("financial_year", "period"))
+    stored = list(
+        kpi.values.filter(status__in=REPORTED_STATUSES)
+        .order_by("financial_year", "period")
+        .values_list("financial_year", "period")
+    )
     if not stored:
         return []
     first, last = Period(*stored[0]), Period(*stored[-1])
 
-    scorecard = Scorecard([kpi], last, history_years=last.year - first.year)
+    scorecard = Scorecard([kpi], last, history_years=last.year - first.year, reported_only=True)
     rows = []
     for period in Period.range(first, last):
         if not kpi.is_due(period):

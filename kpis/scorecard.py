@@ -19,6 +19,9 @@ from pmf.periods import FinancialYear, Period
 from .models import Kpi, KpiValue, Target, TargetProfile
 
 TREND_LENGTH = 8
+# Statuses of values that reporting pages show: an officer's draft, or a
+# return sent back for changes, is not yet a reported figure.
+REPORTED_STATUSES = (KpiValue.Status.SUBMITTED, KpiValue.Status.SIGNED_OFF)
 # Every column of a value and of a target, in the order `from_db` expects, and where each field sits.
 VALUE_FIELDS = [field.attname for field in KpiValue._meta.concrete_fields]
 _KPI, _YEAR, _NUMBER, _VALUE, _NUMERATOR, _DENOMINATOR = (
@@ -117,14 +120,19 @@ class Scorecard:
     before the reporting period is read except the months a cumulative rate
     sums.
 
+    With `reported_only=True`, drafts and returns sent back for changes are
+    left out, so pages that report performance show only submitted and
+    signed-off values; a period with only a draft is No data.
+
     A target's profile is kept here rather than prefetched, so
     `Target.profiled_value()` on a returned target runs a query. Take the
     profiled value from `rate()` instead.
     """
 
     def __init__(self, kpis, period: Period, *, history_years: int = 2, with_trend: bool = True,
-                 rows_only: bool = False):
+                 rows_only: bool = False, reported_only: bool = False):
         self.period = period
+        self.reported_only = reported_only
         self.kpis = list(kpis)
         self.with_trend = with_trend
         self.first_year = period.year - history_years
@@ -148,10 +156,15 @@ class Scorecard:
     def _load_window(self):
         kpi_ids = [kpi.pk for kpi in self.kpis]
         values = KpiValue.objects.filter(kpi_id__in=kpi_ids, financial_year__gte=self.first_year).up_to(self.period)
-        self._load_values(values, records=None)
+        self._load_values(self._reported(values), records=None)
         self._load_targets(
             Q(kpi_id__in=kpi_ids, financial_year__gte=self.first_year, financial_year__lte=self.period.year)
         )
+
+    def _reported(self, values):
+        if not self.reported_only:
+            return values
+        return values.filter(status__in=REPORTED_STATUSES)
 
     def _load_what_rows_read(self):
         """Load each KPI's periods in one query, grouping the KPIs that read the same periods."""
@@ -169,9 +182,9 @@ class Scorecard:
             target_groups[frozenset(period.year for period in record_periods)].append(kpi.pk)
 
         self._load_values(
-            KpiValue.objects.filter(_any_of(
+            self._reported(KpiValue.objects.filter(_any_of(
                 Q(kpi_id__in=ids) & _periods_q(periods) for periods, ids in value_groups.items()
-            )),
+            ))),
             records=records,
         )
         self._load_targets(_any_of(

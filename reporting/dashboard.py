@@ -66,7 +66,7 @@ def build_dashboard(period: Period) -> list[CommitmentGroup]:
     groups = {pk: CommitmentGroup(commitment, []) for pk, commitment in commitments.items()}
     unlinked = CommitmentGroup(None, [])
 
-    for row in Scorecard(kpis, period, rows_only=True).rows():
+    for row in Scorecard(kpis, period, rows_only=True, reported_only=True).rows():
         commitment = commitment_of(row.kpi, commitments)
         group = groups[commitment.pk] if commitment else unlinked
         group.rows.append(DashboardRow(row, trend_sparkline(row)))

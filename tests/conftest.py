@@ -201,7 +201,11 @@ def make_target(kpi, value="85", *, year=2014, effective_from=1, tolerance="0.05
 
 
 def make_value(kpi, period, value, **fields):
-    """`kpi`'s value for `period` (a Period or text such as "2014-09"); None stores a missing value."""
+    """`kpi`'s value for `period` (a Period or text such as "2014-09"); None stores a missing value.
+
+    The value is signed off, as a reported figure is, unless `status` says otherwise.
+    """
+    fields.setdefault("status", KpiValue.Status.SIGNED_OFF)
     period = _period(period)
     return KpiValue.objects.create(
         kpi=kpi,

@@ -67,7 +67,7 @@ def test_concurrent_first_saves_one_wins(kpi, officer):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_edits_lose_nothing(kpi, officer, make_value):
-    make_value(kpi, SEPTEMBER, "80", version=3)
+    make_value(kpi, SEPTEMBER, "80", version=3, status=KpiValue.Status.DRAFT)
 
     outcomes = run_writers(kpi, officer, expected_version=3)
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from golden_thread.models import ItemKind
-from kpis.models import Kpi
+from kpis.models import Kpi, KpiValue
 from pmf.periods import Period
 
 LIST_URL = reverse("kpis:list")
@@ -235,3 +235,16 @@ def test_kpi_page_links_value_changes_for_owner(client_for, officer, outsider, m
 
     assert link in client_for(officer).get(reverse("kpis:detail", args=["CH01"])).content.decode()
     assert link not in client_for(outsider).get(reverse("kpis:detail", args=["CH01"])).content.decode()
+
+
+def test_kpi_page_marks_unsigned_values(client_for, officer, make_kpi, make_value):
+    kpi = make_kpi("AW01", owner=officer)
+    make_value(kpi, "2014-08", "91.5")
+    make_value(kpi, "2014-09", "92.5", status=KpiValue.Status.SUBMITTED)
+    make_value(kpi, "2014-10", "99.5", status=KpiValue.Status.DRAFT)
+
+    html = client_for(officer).get(reverse("kpis:detail", args=["AW01"])).content.decode()
+
+    assert html.count("Awaiting sign-off") == 1
+    assert "92.5%" in html
+    assert "99.5%" not in html

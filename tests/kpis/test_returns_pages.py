@@ -121,7 +121,7 @@ def test_my_returns_query_count_constant(
             kpi = make_kpi(owner=officer, service=highways, directorate=highways.directorate)
             kpi.delegates.add(outsider)
             make_target(kpi, "85", year=2014)
-            make_value(kpi, SEPTEMBER, "80", cause="c", recovery="r", support_needed="s")
+            make_value(kpi, SEPTEMBER, "80", cause="c", recovery="r", support_needed="s", status=KpiValue.Status.DRAFT)
             ThreadItem.objects.create(kind=ItemKind.TASK, title="Task", lead_officer=officer, financial_year=2014)
 
     client = client_for(officer)

@@ -253,7 +253,7 @@ def many_kpis(make_kpi, make_target, officer, highways):
 
 def test_bulk_save_keeps_history(many_kpis, officer, make_value):
     kpis = many_kpis(3)
-    make_value(kpis[0], SEPTEMBER, "70", version=2)
+    make_value(kpis[0], SEPTEMBER, "70", version=2, status=KpiValue.Status.DRAFT)
     entries = entries_for(kpis)
     entries[0].expected_version = 2
 

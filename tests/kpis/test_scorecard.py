@@ -2,7 +2,9 @@
 
 from decimal import Decimal
 
-from kpis.models import Kpi, TargetProfile
+from django.urls import reverse
+
+from kpis.models import Kpi, KpiValue, TargetProfile
 from kpis.scorecard import Scorecard, rating_counts, reporting_period
 from pmf import rag
 from pmf.periods import Period
@@ -233,3 +235,28 @@ def test_rows_only_queries_constant(make_kpi, make_target, make_value, django_as
     for kpis in (small, large):
         with django_assert_num_queries(3):
             Scorecard(kpis, SEPTEMBER, rows_only=True).rows()
+
+
+def test_reported_only_leaves_out_drafts(make_kpi, make_target, make_value):
+    kpi = make_kpi()
+    make_target(kpi, "85")
+    make_value(kpi, SEPTEMBER, "70", status=KpiValue.Status.DRAFT)
+
+    assert Scorecard([kpi], SEPTEMBER, reported_only=True).row(kpi).rating == rag.Rating.NO_DATA
+    assert Scorecard([kpi], SEPTEMBER).row(kpi).rating == rag.Rating.RED
+
+
+def test_reported_only_keeps_submitted(make_kpi, make_target, make_value):
+    kpi = make_kpi()
+    make_target(kpi, "85")
+    make_value(kpi, SEPTEMBER, "70", status=KpiValue.Status.SUBMITTED)
+    assert Scorecard([kpi], SEPTEMBER, reported_only=True).row(kpi).rating == rag.Rating.RED
+
+
+def test_dashboard_hides_draft_values(client_for, officer, make_kpi, make_target, make_value):
+    kpi = make_kpi("DR01", name="Draft measure")
+    make_target(kpi, "85")
+    make_value(kpi, SEPTEMBER, "12.3", status=KpiValue.Status.DRAFT)
+    html = client_for(officer).get(reverse("reporting:dashboard"), {"period": "2014-09"}).content.decode()
+    assert "Draft measure" in html
+    assert "12.3%" not in html
