@@ -131,7 +131,12 @@ def rate_candidate(
 
 
 def require_narrative(data: ReturnData, rating: rag.Rating, *, submitting: bool) -> None:
-    """Add errors for the fields an Amber or Red rating needs, and for an empty submission."""
+    """Add errors for what a submission needs: the narrative of an Amber or Red rating, and a value or a reason.
+
+    A draft may be saved unfinished, so nothing is required until the return is submitted.
+    """
+    if not submitting:
+        return
     if rag.needs_explanation(rating):
         for name in NARRATIVE_FIELDS:
             if not getattr(data, name):
@@ -139,7 +144,7 @@ def require_narrative(data: ReturnData, rating: rag.Rating, *, submitting: bool)
                     f"{FIELD_LABELS[name]} is required because the rating is {rating.label}: "
                     + NARRATIVE_PROMPTS[name]
                 )
-    if submitting and data.value is None and not data.commentary and "value" not in data.errors:
+    if data.value is None and not data.commentary and "value" not in data.errors:
         data.errors["value"] = "Enter the value, or explain in the commentary why there is none this period."
 
 

@@ -29,7 +29,7 @@ GOOD_ROW = {"Value": 96.0, "Commentary": "Above target again.", "Submit? (Y/N)":
 # Amber needs a cause, a recovery and the support needed: this row lacks the cause.
 AMBER_WITHOUT_CAUSE = {
     "Value": 77.0, "Commentary": "Slightly behind.", "Recovery": EXPLAINED["Recovery"],
-    "Support needed": EXPLAINED["Support needed"],
+    "Support needed": EXPLAINED["Support needed"], "Submit? (Y/N)": "Y",
 }
 
 
@@ -119,7 +119,7 @@ def test_rejected_workbook_corrected_then_saved(journey, december, sign_in_as, t
     for reference, value, rating, outcome in [
         ("RB01", "96.0%", "Green", "Submit for sign-off"),
         ("RB02", "80.7%", "Red", "Submit for sign-off"),
-        ("RB04", "77.0%", "Amber", "Save as draft"),
+        ("RB04", "77.0%", "Amber", "Submit for sign-off"),
     ]:
         row = preview.get_by_role("row", name=re.compile(rf"\b{reference} "))
         expect(row).to_contain_text(value)
@@ -136,7 +136,7 @@ def test_rejected_workbook_corrected_then_saved(journey, december, sign_in_as, t
     assert {reference: (record.value, record.status) for reference, record in saved.items()} == {
         "RB01": (Decimal("96"), KpiValue.Status.SUBMITTED),
         "RB02": (Decimal("80.7"), KpiValue.Status.SUBMITTED),
-        "RB04": (Decimal("77"), KpiValue.Status.DRAFT),
+        "RB04": (Decimal("77"), KpiValue.Status.SUBMITTED),
     }
     assert saved["RB04"].cause == EXPLAINED["Cause"]
     journey.check()

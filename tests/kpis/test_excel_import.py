@@ -295,9 +295,16 @@ def test_locked_period_is_an_error(kpi, officer, spp):
 
 
 def test_amber_without_narrative_names_each_missing_cell(kpi, officer):
-    report = check(files.returns_workbook([row(value="80.8", commentary="Slightly down")]), officer)
+    submitted = row(value="80.8", commentary="Slightly down")
+    submitted["Submit? (Y/N)"] = "Y"
+    report = check(files.returns_workbook([submitted]), officer)
     assert [problem.ref for problem in report.errors] == ["Returns!F2", "Returns!G2", "Returns!H2"]
     assert all("because the rating is Amber" in problem.problem for problem in report.errors)
+
+
+def test_amber_draft_needs_no_narrative_yet(kpi, officer):
+    report = check(files.returns_workbook([row(value="80.8", commentary="Slightly down")]), officer)
+    assert report.errors == []
 
 
 def test_messages_are_those_of_the_browser_form(kpi, officer):

@@ -57,9 +57,15 @@ def test_draft_then_submit_bumps_version(kpi, officer):
     assert submitted.value == Decimal("91")
 
 
-def test_amber_needs_cause_recovery_support(kpi, officer):
+def test_amber_draft_saves_without_narrative(kpi, officer):
+    record = save(kpi, officer, value="80.75", commentary="Below target")
+    assert record.status == KpiValue.Status.DRAFT
+    assert record.cause == ""
+
+
+def test_amber_submit_needs_cause_recovery_support(kpi, officer):
     with pytest.raises(ReturnInvalidError) as raised:
-        save(kpi, officer, value="80.75", commentary="Below target")
+        save(kpi, officer, value="80.75", commentary="Below target", submit=True)
     assert set(raised.value.errors) == {"cause", "recovery", "support_needed"}
     assert "Amber" in raised.value.errors["cause"]
     assert not KpiValue.objects.exists()
@@ -276,8 +282,11 @@ def test_bulk_save_all_or_nothing(many_kpis, officer, make_value):
 
 
 def test_bulk_save_needs_amber_narrative(many_kpis, officer):
+    entries = entries_for(many_kpis(2), value="80.75")
+    for entry in entries:
+        entry.submit = True
     with pytest.raises(ReturnInvalidError) as raised:
-        save_returns(entries=entries_for(many_kpis(2), value="80.75"), user=officer)
+        save_returns(entries=entries, user=officer)
     assert "cause" in raised.value.errors
     assert not KpiValue.objects.exists()
 
