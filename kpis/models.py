@@ -145,6 +145,14 @@ class Kpi(models.Model):
     def format(self, value: Decimal | None) -> str:
         return rag.format_value(value, self.decimal_places, unit=self.unit_for_display)
 
+    def clean(self):
+        if self.service_id and self.directorate_id and self.service.directorate_id != self.directorate_id:
+            message = (
+                f"{self.service} is in {self.service.directorate}, not {self.directorate}: "
+                "choose a service of the directorate."
+            )
+            raise ValidationError({"service": message})
+
     def is_due(self, period: Period) -> bool:
         """Return whether a value falls due in `period`: every month, each quarter end, or the year end."""
         if self.frequency == self.Frequency.QUARTERLY:
@@ -407,6 +415,8 @@ class ReminderSent(models.Model):
 
     class Meta:
         ordering = ["-sent_on"]
+        verbose_name = "reminder sent"
+        verbose_name_plural = "reminders sent"
         constraints = [
             models.UniqueConstraint(
                 fields=["kpi", "financial_year", "period", "stage"], name="reminder_sent_unique_stage"

@@ -43,6 +43,10 @@ class ReturnData:
         return not self.errors
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def parse_number(kpi: Kpi, name: str, text) -> tuple[Decimal | None, str | None]:
     """Read one number field in British format, returning (value, error message)."""
     label = FIELD_LABELS[name]
@@ -57,8 +61,8 @@ def parse_number(kpi: Kpi, name: str, text) -> tuple[Decimal | None, str | None]
         return None, None
     places = -number.as_tuple().exponent if number.as_tuple().exponent < 0 else 0
     if name == "value" and places > kpi.decimal_places:
-        allowed = "no decimal places" if kpi.decimal_places == 0 else f"at most {kpi.decimal_places} decimal places"
-        return None, f"{label} has {places} decimal places; this KPI takes {allowed}."
+        allowed = "no decimal places" if kpi.decimal_places == 0 else f"at most {plural(kpi.decimal_places, 'decimal place')}"
+        return None, f"{label} has {plural(places, 'decimal place')}; this KPI takes {allowed}."
     if name == "value" and kpi.unit == Kpi.Unit.PERCENTAGE and not kpi.allows_over_100:
         if number < 0 or number > 100:
             return None, f"{label} is a percentage: enter a number from 0 to 100."

@@ -19,6 +19,7 @@ def expect_period(page, code: str, heading: str):
     expect(period_heading(page, heading)).to_be_visible()
     expect(page).to_have_url(re.compile(rf"\?period={code}$"))
     expect(page.get_by_label("Reporting period")).to_have_value(code)
+    expect(page).to_have_title(f"Corporate dashboard, {heading} – pmf")
 
 
 def test_period_picker_swaps_results_in_place(journey, demo, sign_in_as):

@@ -221,3 +221,13 @@ def test_period_at_calendar_edge_shows_default(client_for, officer, scorecard, c
 
     assert response.status_code == 200
     assert f"“{code}” is not a period we recognise" in response.content.decode()
+
+
+def test_htmx_results_carry_page_title(client_for, officer, scorecard):
+    html = client_for(officer).get(URL, {"period": "2014-08"}, headers=HTMX).content.decode()
+    assert "<title>Corporate dashboard, August 2014 (Q2 2014/15) – pmf</title>" in html
+
+
+def test_full_page_has_one_title(client_for, officer, scorecard):
+    html = client_for(officer).get(URL, {"period": "2014-08"}).content.decode()
+    assert html.count("<title>Corporate dashboard") == 1
