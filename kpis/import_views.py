@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from reporting.excel import workbook_response
 
-from . import excel
+from . import excel, returns_status
 from .returns_import import ImportReport, Problem, check_returns, commit_returns, kpis_in_scope, template_rows
 from .returns_views import my_returns_url, period_from_query
 from .services import EditConflictError, PeriodLockedError, ReturnInvalidError
@@ -152,7 +152,7 @@ def period_or_current(form) -> Period:
     try:
         return Period.parse(form["period"].value() or "")
     except ValueError:
-        return Period.current(timezone.localdate())
+        return returns_status.collection_period(timezone.localdate())
 
 
 # The file between preview and confirm ---------------------------------------

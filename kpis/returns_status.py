@@ -46,6 +46,15 @@ def frequency_note(kpi: Kpi) -> str:
     return f"Not due this period ({kpi.get_frequency_display().lower()})"
 
 
+
+def collection_period(today: date) -> Period:
+    """Return the period whose returns are being collected: the last month that has ended.
+
+    Values for a month are entered in the weeks after it ends, so in early
+    October officers are completing September.
+    """
+    return Period.current(today).previous()
+
 @dataclass
 class KpiReturn:
     """One KPI's return for a period, as My returns shows it."""

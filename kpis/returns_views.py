@@ -59,7 +59,7 @@ def page_or_partial(request, template: str, partial: str, context: dict, **kwarg
 def period_from_query(request) -> Period:
     text = request.GET.get("period") or request.POST.get("period")
     if not text:
-        return Period.current(timezone.localdate())
+        return returns_status.collection_period(timezone.localdate())
     try:
         return Period.parse(text)
     except ValueError as error:

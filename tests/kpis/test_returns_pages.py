@@ -68,11 +68,11 @@ def test_my_returns_lists_owned_and_delegated_kpis_only(client_for, officer, out
     assert "by Tuesday 14 October 2014" in page
 
 
-def test_my_returns_defaults_to_the_current_period(client_for, officer, kpi):
+def test_my_returns_defaults_to_the_month_just_ended(client_for, officer, kpi):
     response = client_for(officer).get(reverse("returns:mine"))
 
-    assert response.context["period"] == Period(2014, 7)  # October 2014
-    assert "October 2014 returns are due by" in response.content.decode()
+    assert response.context["period"] == Period(2014, 6)  # September 2014, collected in October
+    assert "September 2014 returns are due by" in response.content.decode()
 
 
 def test_quarterly_kpi_not_due_in_august(client_for, officer, make_kpi, highways):
