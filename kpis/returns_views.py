@@ -31,6 +31,7 @@ from . import returns_status
 from .forms import ActionForm, LockForm, ReturnCommentForm, ReturnForm, UnlockForm
 from .models import KpiValue, PeriodLock
 from .returns import rating_for
+from .scorecard import Scorecard
 from .services import (
     EditConflictError,
     PeriodLockedError,
@@ -328,11 +329,25 @@ def sign_off(request):
     return redirect(f"{reverse('returns:sign-off')}?period={period.code}")
 
 
+def sign_off_rows(records, period):
+    """Pair each submitted return with its value, target and rating, rated in a fixed number of queries."""
+    records = list(records)
+    scorecard = Scorecard([record.kpi for record in records], period, history_years=0, with_trend=False)
+    rows = []
+    for record in records:
+        rating, target, target_value = scorecard.rate(record.kpi, period)
+        row = {"record": record, "value": record.kpi.format(record.value), "rating": rating, "target": ""}
+        if target is not None:
+            row["target"] = record.kpi.format(target_value)
+        rows.append(row)
+    return rows
+
+
 def render_sign_off(request, period, records, *, comment_errors=None, status=200):
     context = {
         "nav": "sign-off",
         "period": period,
-        "rows": [(record, record.kpi.format(record.value)) for record in records],
+        "rows": sign_off_rows(records, period),
         "comment_form": ReturnCommentForm(),
         "comment_errors": comment_errors or {},
     }

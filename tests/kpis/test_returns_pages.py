@@ -502,7 +502,7 @@ def test_officer_and_outsider_cannot_open_sign_off(client_for, officer, outsider
 # The session, user, profile and two permission tables (a manager is not SPP,
 # so Django's own permission tables are read too). The list reads the
 # submitted returns with their KPIs, owners and services in one query.
-SIGN_OFF_QUERIES = 6
+SIGN_OFF_QUERIES = 9
 
 
 def test_sign_off_query_count_constant(client_for, manager, make_kpi, make_value, highways,
@@ -686,3 +686,9 @@ def test_action_conflict_keeps_my_update(client_for, officer, spp, action):
 def test_only_the_lead_officer_updates_an_action(client_for, outsider, manager, action):
     for user in (outsider, manager):
         assert client_for(user).get(action_url(action)).status_code == 403
+
+
+def test_sign_off_shows_target_and_rating(client_for, manager, submitted):
+    html = client_for(manager).get(reverse("returns:sign-off"), {"period": SEPTEMBER.code}).content.decode()
+    assert "85.00%" in html
+    assert "rating--green" in html
