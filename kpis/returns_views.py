@@ -91,7 +91,8 @@ def my_returns(request):
         "nav": "returns",
         "period": period,
         "summary": summary,
-        "kpi_panels": [kpi_panel(row, today=today) for row in summary.kpi_returns],
+        "kpi_panels": [kpi_panel(row, today=today) for row in summary.kpi_returns if row.is_due],
+        "not_due_panels": [{"row": row} for row in summary.kpi_returns if not row.is_due],
         "action_panels": action_panels(summary.actions),
         "can_sign_off": can_sign_off(request.user),
     }

@@ -81,6 +81,7 @@ def test_quarterly_kpi_not_due_in_august(client_for, officer, make_kpi, highways
     page = client_for(officer).get(mine_url(Period.parse("2014-08"))).content.decode()
 
     assert "Not due this period (quarterly)" in page
+    assert "1 KPI not due in August 2014" in page
     assert 'name="kpi-' not in page
 
 
