@@ -399,8 +399,19 @@ def render_lock(request, period, form):
         "period": period,
         "form": form,
         "is_locked": PeriodLock.objects.is_locked(period),
+        "outstanding": outstanding_counts(period),
     }
     return render(request, "kpis/returns/lock.html", context)
+
+
+def outstanding_counts(period) -> list[tuple[str, int]]:
+    """Return (status label, count) for due returns not yet signed off, so SPP sees what a lock would close."""
+    totals = returns_status.completeness(period, today=timezone.localdate()).totals.counts
+    return [
+        (label, totals[status])
+        for status, label in returns_status.STATUS_LABELS.items()
+        if status != KpiValue.Status.SIGNED_OFF and totals[status]
+    ]
 
 
 @require_http_methods(["GET", "POST"])

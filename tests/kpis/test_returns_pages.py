@@ -693,3 +693,9 @@ def test_sign_off_shows_target_and_rating(client_for, manager, submitted):
     html = client_for(manager).get(reverse("returns:sign-off"), {"period": SEPTEMBER.code}).content.decode()
     assert "85.00%" in html
     assert "rating--green" in html
+
+
+def test_lock_page_warns_of_unsigned_returns(client_for, spp, submitted):
+    html = client_for(spp).get(reverse("returns:lock"), {"period": SEPTEMBER.code}).content.decode()
+    assert "Not all returns are signed off" in html
+    assert "<li>Submitted: 1</li>" in html
