@@ -35,3 +35,9 @@ def test_returns_pages_link_workbooks(client_for, officer, spp):
 def test_my_returns_links_excel_upload(client_for, officer):
     html = client_for(officer).get(reverse("returns:mine"), {"period": "2014-09"}).content.decode()
     assert f'{reverse("excel-returns:upload")}?period=2014-09' in html
+
+
+def test_golden_thread_links_its_workbook(client_for, officer, make_thread):
+    make_thread()
+    html = client_for(officer).get(reverse("golden_thread:tree"), {"period": "2014-09"}).content.decode()
+    assert f'{reverse("exports:golden-thread")}?period=2014-09' in html
