@@ -53,6 +53,17 @@ class UploadForm(forms.Form):
         except ValueError as error:
             raise forms.ValidationError("Period must be a month such as 2014-09.") from error
 
+    def _post_clean(self):
+        # Screen readers read a field's error with the field itself, not only in the summary.
+        super()._post_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            described_by = [f"{self[name].auto_id}_error"]
+            if self.fields[name].help_text:
+                described_by.append(f"{self[name].auto_id}_helptext")
+            self.fields[name].widget.attrs["aria-describedby"] = " ".join(described_by)
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         limit = excel.max_bytes()

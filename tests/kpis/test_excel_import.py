@@ -511,3 +511,11 @@ def test_checking_runs_the_same_queries_for_more_rows(make_kpi, make_target, off
         return len(captured)
 
     assert queries_for(2) == queries_for(6)
+
+
+def test_upload_field_error_is_described(client, officer):
+    client.force_login(officer)
+    html = client.post(reverse("excel-returns:upload"), {"period": "not a month"}).content.decode()
+    assert 'aria-describedby="id_period_error id_period_helptext"' in html
+    assert 'id="id_period_error"' in html
+    assert 'aria-describedby="id_file_error"' in html
