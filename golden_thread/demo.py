@@ -2,7 +2,7 @@
 
 The KPIs, targets and values are Hart's real published figures for 2013/14
 and the first half of 2014/15. The organisation, plans, actions and people
-around them are invented so the portal has something to show; every invented
+around them are invented so the portal has something to show. Every invented
 thread item is flagged `is_illustrative` and ends its title with "(illustrative)".
 Actions are dated in 2014/15, so read their ratings at the end of Q2 2014/15
 (`DEMO_AS_AT`), the last period Hart published.

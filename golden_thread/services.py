@@ -106,7 +106,7 @@ def count_beneath(
     `items` are (path, rating) pairs, the rating None for an item that is not
     an action; `kpis` are (path of the KPI's item, rating) pairs. An action
     counts for every item above it, a KPI for its own item too. The result
-    holds every item with anything beneath it, even if nothing there is
+    contains every item with anything beneath it, even if nothing there is
     rated, so a missing pk means nothing sits beneath that item.
     """
     tally = Counter()
@@ -150,7 +150,7 @@ def _assemble(
 ) -> tuple[dict[int, Node], list[KpiRow]]:
     """Make a node of each shown item and attach the children and KPI rows of the open ones.
 
-    `rated` holds every item beneath the shown ones, so the counts cover
+    `rated` contains every item beneath the shown ones, so the counts cover
     what is not shown. `kpis` carry `thread_path` (see `_with_paths`).
     Return the nodes by pk and the rows of the KPIs placed nowhere.
     """
@@ -182,7 +182,7 @@ def _assemble(
 def build_tree(period: Period, *, open_depth: int | None = None) -> ThreadTree:
     """Build the thread from each Corporate Plan down, the items with no parent, and unplaced KPIs.
 
-    Without `open_depth` every node holds everything beneath it. With it,
+    Without `open_depth` every node contains everything beneath it. With it,
     only the items under a plan above that depth hold their children and
     KPIs; the items at that depth and those with no parent are collapsed.
     Only the items down to that depth are loaded as instances; the rest are

@@ -642,7 +642,7 @@ def _stored(value: Decimal | None) -> Decimal | None:
 
 
 def _apply(instance, fields: dict[str, object]) -> bool:
-    """Set the fields that differ and say whether any did. Decimals compare by value."""
+    """Set the fields that differ and return whether any did. Decimals compare by value."""
     changed = False
     for name, value in fields.items():
         if getattr(instance, name) != value:

@@ -405,7 +405,7 @@ def render_lock(request, period, form):
 
 
 def outstanding_counts(period) -> list[tuple[str, int]]:
-    """Return (status label, count) for due returns not yet signed off, so SPP sees what a lock would close."""
+    """Return (status label, count) for due returns not yet signed off, which a lock would close as they stand."""
     totals = returns_status.completeness(period, today=timezone.localdate()).totals.counts
     return [
         (label, totals[status])

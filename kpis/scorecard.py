@@ -122,7 +122,7 @@ class Scorecard:
 
     With `reported_only=True`, drafts and returns sent back for changes are
     left out, so pages that report performance show only submitted and
-    signed-off values; a period with only a draft is No data.
+    signed-off values. A period with only a draft is then No data.
 
     A target's profile is kept here rather than prefetched, so
     `Target.profiled_value()` on a returned target runs a query. Take the

@@ -126,7 +126,7 @@ def outsider(adult_social_care):
 
 @pytest.fixture
 def anonymous(db):
-    """A client with nobody signed in."""
+    """A client with no user signed in."""
     return Client()
 
 
@@ -174,7 +174,7 @@ def make_thread():
 
 
 def make_kpi(reference=None, **fields):
-    """A tier 1 monthly percentage KPI, higher is better, one decimal place, unless told otherwise."""
+    """A tier 1 monthly percentage KPI, higher is better, one decimal place, unless `fields` set otherwise."""
     fields.setdefault("name", f"KPI {reference or 'measure'}")
     fields.setdefault("tier", Kpi.Tier.PLAN)
     fields.setdefault("unit", Kpi.Unit.PERCENTAGE)
@@ -203,7 +203,7 @@ def make_target(kpi, value="85", *, year=2014, effective_from=1, tolerance="0.05
 def make_value(kpi, period, value, **fields):
     """`kpi`'s value for `period` (a Period or text such as "2014-09"); None stores a missing value.
 
-    The value is signed off, as a reported figure is, unless `status` says otherwise.
+    The value is signed off, as a reported figure is, unless `status` is given.
     """
     fields.setdefault("status", KpiValue.Status.SIGNED_OFF)
     period = _period(period)

@@ -103,7 +103,8 @@ def test_creates_a_login_for_every_role(demo, client):
     for username in USERS:
         assert client.login(username=username, password=DEMO_PASSWORD), username
     admin = User.objects.get(username="admin")
-    assert admin.is_staff and admin.is_superuser
+    assert admin.is_staff
+    assert admin.is_superuser
     assert not User.objects.filter(is_staff=True).exclude(username="admin").exists()
 
 

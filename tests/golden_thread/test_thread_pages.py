@@ -177,7 +177,8 @@ def test_shallow_tree_counts_match_whole_tree(thread):
     assert set(shallow) == {item for item in whole if item.depth <= 2}
     for item, node in shallow.items():
         assert (node.counts, node.rating) == (whole[item].counts, whole[item].rating)
-    assert shallow[thread.deliverable].is_collapsed and not shallow[thread.deliverable].children
+    assert shallow[thread.deliverable].is_collapsed
+    assert not shallow[thread.deliverable].children
     assert not shallow[thread.commitment].is_collapsed
     assert [node.item for node in shallow_tree.orphans] == [thread.orphan]
     assert not shallow_tree.orphans[0].is_collapsed  # nothing sits beneath it
@@ -202,8 +203,10 @@ def test_tree_page_lists_orphans_apart(client_for, officer, thread):
     html = client_for(officer).get(TREE_URL, {"period": SEPTEMBER.code}).content.decode()
     plan, orphans = html.split('<h2 id="orphans">Items with no parent</h2>')
 
-    assert "Survey footpaths" in orphans and "Unplaced measure" in orphans
-    assert "Survey footpaths" not in plan and "Unplaced measure" not in plan
+    assert "Survey footpaths" in orphans
+    assert "Unplaced measure" in orphans
+    assert "Survey footpaths" not in plan
+    assert "Unplaced measure" not in plan
 
 
 def test_tree_toggles_contain_no_links(client_for, officer, thread):

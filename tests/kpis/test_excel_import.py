@@ -411,7 +411,8 @@ def test_upload_with_errors_lists_them_and_saves_nothing(client_for, kpi, office
     assert response.status_code == 200
     page = response.content.decode()
     assert 'role="alert"' in page
-    assert "Returns!B2" in page and "Returns!A3" in page
+    assert "Returns!B2" in page
+    assert "Returns!A3" in page
     assert "2 rows, 2 errors, 0 warnings" in page
     assert KpiValue.objects.count() == 0
 
@@ -424,7 +425,8 @@ def test_upload_previews_then_confirm_saves_all_rows(client_for, kpi, count_kpi,
     assert preview.status_code == 200
     page = preview.content.decode()
     assert "Confirm and save" in page
-    assert "rating--red" in page and "Red" in page
+    assert "rating--red" in page
+    assert "Red" in page
     assert KpiValue.objects.count() == 0
     assert len(list(upload_folder.iterdir())) == 1
 

@@ -61,7 +61,8 @@ def test_template_lists_the_users_due_kpis_with_target_and_last_value(client_for
     (only,) = table(returns_sheet(response))
     assert only["KPI reference"] == "CS01"
     assert only["Target"] == 85
-    assert only["Value"] is None and only["Commentary"] is None
+    assert only["Value"] is None
+    assert only["Commentary"] is None
     assert only["Period"] == "2014-08"
     assert only["Version"] == 1  # August's value is already stored, at version 1
     assert only["Last value"] is None
@@ -165,7 +166,8 @@ def test_template_filled_in_imports_with_the_ratings(client_for, kpis, officer):
     data = fill(download(client_for(officer)), CS01={"Value": 86, "Commentary": "Above target", "Submit? (Y/N)": "Y"},
                 CS02={"Value": 12, "Commentary": "Counted"})
     report = check_returns(data, user=officer, period=SEPTEMBER, today=TODAY)
-    assert report.errors == [] and report.warnings == []
+    assert report.errors == []
+    assert report.warnings == []
     assert [(row.kpi.reference, row.rating.label, row.outcome) for row in report.rows] == [
         ("CS01", "Green", "Submit for sign-off"), ("CS02", "Not rated", "Save as draft"),
     ]
@@ -182,7 +184,8 @@ def test_template_downloaded_after_saving_reimports_with_no_changes(client_for, 
 
     untouched = download(client).content
     report = check_returns(untouched, user=officer, period=SEPTEMBER, today=TODAY)
-    assert report.errors == [] and report.changes == []
+    assert report.errors == []
+    assert report.changes == []
     assert commit_returns(report, user=officer) == 0
 
     same_again = fill(download(client), CS01={"Value": 86, "Commentary": "Above target"},

@@ -91,7 +91,8 @@ def test_kpi_page_shows_line_of_sight(client_for, officer, repairs):
         "Key action KA1 Resurface priority roads "
         "KPI CS01 Roads in good repair"
     )
-    assert "Also contributes to" in html and "Safer journeys" in html
+    assert "Also contributes to" in html
+    assert "Safer journeys" in html
 
 
 def test_kpi_page_rates_each_period(client_for, officer, repairs):

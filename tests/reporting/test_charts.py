@@ -118,7 +118,8 @@ def test_range_figure_draws_both_bands():
     names = [trace.name for trace in figure.data]
 
     assert names.count("Amber tolerance band") == 2
-    assert "Range bottom" in names and "Range top" in names
+    assert "Range bottom" in names
+    assert "Range top" in names
 
 
 def test_figure_without_targets_has_actual_only():
@@ -164,4 +165,5 @@ def test_sparkline_has_escaped_text_alternative():
 def test_sparkline_of_nothing_is_empty():
     svg = sparkline_svg([None, None], description="No values")
 
-    assert "<polyline" not in svg and "<circle" not in svg
+    assert "<polyline" not in svg
+    assert "<circle" not in svg
